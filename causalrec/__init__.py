@@ -1,0 +1,3 @@
+"""causalrec: CausalBoost attention for sequential recommendation, reproduced and tested."""
+
+__version__ = "0.1.0"
