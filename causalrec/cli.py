@@ -48,6 +48,7 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--num-layers", type=int)
     g.add_argument("--num-heads", type=int)
     g.add_argument("--dropout", type=float)
+    g.add_argument("--discovery-dropout", type=float, help="dropout inside the discovery block")
     g.add_argument("--boost", choices=["multiply", "filter", "none"])
     g.add_argument("--attention", choices=["softmax", "causal_only"])
     g.add_argument("--cov-mode", choices=["batch", "sequence"])
@@ -75,7 +76,7 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 
 MODEL_FIELDS = ("alpha", "max_len", "hidden", "num_layers", "num_heads", "dropout", "boost",
                 "attention", "cov_mode", "dag_target", "acyclicity", "tau", "relation", "lambda_l1",
-                "discovery_input")
+                "discovery_input", "discovery_dropout")
 TRAIN_FIELDS = ("epochs", "batch_size", "lr", "loss", "patience", "seed", "device", "amp",
                 "compile")
 

@@ -1,6 +1,8 @@
 """Eq. (8) and alternatives: zero on DAGs, positive on cycles, gradients, domains."""
 
 import math
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -179,3 +181,31 @@ def test_shape_validation():
         h_expm(torch.zeros(3, 4))
     with pytest.raises(ValueError, match="iters"):
         h_spectral(torch.zeros(3, 3), iters=0)
+
+
+_SET_THREADS_SCRIPT = """
+import torch
+from causalrec.discovery import h_logdet
+torch.set_num_threads(2)
+gen = torch.Generator().manual_seed(0)
+W = (0.05 * torch.randn(4, 200, 200, generator=gen)).requires_grad_(True)
+h = h_logdet(W)
+h.sum().backward()
+eye = torch.eye(200, dtype=torch.float64)
+M = eye - W.detach().double() ** 2
+ref = -torch.linalg.slogdet(M[0])[1]
+grad_ref = 2 * W.detach().double()[0] * torch.linalg.inv(M[0]).T
+print("RESULT", abs(h[0].item() - ref.item()), (W.grad[0].double() - grad_ref).abs().max().item())
+"""
+
+
+def test_logdet_survives_batched_lu_bug_after_set_num_threads():
+    """This torch/MKL build returns garbage pivots from batched CPU LU after
+    torch.set_num_threads(k > 1); h_logdet must notice and still be right (own process)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _SET_THREADS_SCRIPT], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = [row for row in result.stdout.splitlines() if row.startswith("RESULT")][-1]
+    value_error, grad_error = map(float, line.split()[1:])
+    assert value_error < 1e-4 and grad_error < 1e-5

@@ -159,3 +159,35 @@ def test_sequence_longer_than_max_len_is_an_error():
     model = CausalRec(30, ModelConfig(hidden=8, max_len=4))
     with pytest.raises(ValueError, match="max_len"):
         model(torch.ones(2, 5, dtype=torch.long))
+
+
+@pytest.mark.parametrize("dag_target", ["paper", "offdiag", "sem"])
+def test_cropping_all_padding_columns_is_exact(dag_target):
+    from causalrec.train.batching import crop_padding
+
+    torch.manual_seed(3)
+    model = CausalRec(30, ModelConfig(hidden=16, max_len=12, dropout=0.0, alpha=2.0, tau=0.1,
+                                      dag_target=dag_target)).eval()
+    seqs = _seqs(items=30)
+    seqs[:, :4] = 0  # every row padded in the first four columns
+    cropped = crop_padding(seqs)
+    assert cropped.shape[1] == 8
+    with torch.no_grad():
+        full, short = model(seqs), model(cropped)
+    torch.testing.assert_close(full.hidden[:, 4:], short.hidden)
+    torch.testing.assert_close(full.discovery_terms["h"], short.discovery_terms["h"])
+    torch.testing.assert_close(full.discovery_terms["l1"], short.discovery_terms["l1"])
+    torch.testing.assert_close(full.relation[4:, 4:], short.relation)
+
+
+@pytest.mark.parametrize("boost", ["none", "filter"])
+def test_fused_attention_path_matches_explicit_weights(boost):
+    torch.manual_seed(4)
+    attn = CausalBoostAttention(16, num_heads=2, dropout=0.0, boost=boost).eval()
+    seqs = _seqs()
+    x = torch.randn(*seqs.shape, 16)
+    rel = _random_relation(seqs.shape[1], seed=9)
+    explicit, weights = attn(x, seqs > 0, rel, 1.0, need_weights=True)
+    fused, none = attn(x, seqs > 0, rel, 1.0, need_weights=False)
+    assert weights is not None and none is None
+    torch.testing.assert_close(fused, explicit, rtol=1e-5, atol=1e-5)

@@ -24,13 +24,14 @@ Overflow.  ``tr(exp(A))`` grows like ``exp(ρ(A))``: in float32 it overflows onc
 (``(1 + ρ/n)^n ≤ e^ρ``).  This happens with ``dag_target="paper"``, where ``W`` is a
 covariance with unit diagonal (``h_expm ≥ n(e − 1)``, up to ``n(e^n − 1)`` for fully
 correlated positions).  An overflow is always reported as ``+inf`` (never a silent
-NaN or a wrong finite number), so a caller can detect it with ``torch.isfinite``; NaN
-is returned only when ``W`` itself holds NaN.  To postpone overflow, pass
+NaN or a wrong finite number), so a caller can detect it with ``torch.isfinite``; ``expm`` and
+``poly`` return NaN only when ``W`` itself holds NaN.  To postpone overflow, pass
 ``W.double()``: the gradient flows back through the cast.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 
@@ -45,6 +46,9 @@ __all__ = [
     "h_poly",
     "h_spectral",
 ]
+
+logger = logging.getLogger(__name__)
+_WARNED_BATCHED_LU = False
 
 
 def _check_square(W: Tensor, name: str = "W") -> int:
@@ -103,21 +107,68 @@ class _TracePower(torch.autograd.Function):
         return grad_h[..., None, None] * P.mT
 
 
+def _lu_logdet_inverse(M: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor] | None:
+    """log|det M|, sign det M, M⁻¹ and LAPACK info from one LU factorisation.
+
+    On CPU the result is verified (pivots in range, small residual of ``M (M⁻¹ 1) = 1``)
+    and ``None`` is returned if it fails: with this build's MKL, batched CPU LU
+    factorisations return garbage pivots after ``torch.set_num_threads(k > 1)``.
+    """
+    n = M.shape[-1]
+    LU, pivots, info = torch.linalg.lu_factor_ex(M)
+    on_cpu = M.device.type == "cpu"
+    if on_cpu and not bool(((pivots >= 1) & (pivots <= n)).all()):
+        return None
+    diag = LU.diagonal(dim1=-2, dim2=-1)  # (..., n)
+    logabsdet = diag.abs().log().sum(-1)
+    steps = torch.arange(1, n + 1, device=M.device, dtype=pivots.dtype)
+    swaps = (pivots != steps).sum(-1)
+    sign = diag.sign().prod(-1) * (1 - 2 * (swaps % 2)).to(M.dtype)
+    eye = torch.eye(n, dtype=M.dtype, device=M.device)
+    M_inv = torch.linalg.lu_solve(LU, pivots, eye.expand_as(M).contiguous())
+    if on_cpu:
+        x = M_inv.sum(-1, keepdim=True)  # M⁻¹ 1, (..., n, 1)
+        residual = (M @ x - 1).abs()
+        bound = 100 * n * torch.finfo(M.dtype).eps * (M.abs() @ x.abs() + 1)
+        bad = (residual > bound).any(-1).any(-1) & (info == 0) & torch.isfinite(x).all(-1).all(-1)
+        if bool(bad.any()):
+            return None
+    return logabsdet, sign, M_inv, info
+
+
+def _checked_logdet_inverse(M: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """:func:`_lu_logdet_inverse`, falling back to one matrix at a time if a batch fails."""
+    result = _lu_logdet_inverse(M)
+    if result is not None:
+        return result
+    if M.dim() == 3:
+        global _WARNED_BATCHED_LU
+        if not _WARNED_BATCHED_LU:
+            logger.warning(
+                "batched LU factorisation on CPU gave inconsistent results (a known problem "
+                "of torch's MKL backend after torch.set_num_threads(k > 1)); h_logdet "
+                "factorises the %d matrices one at a time instead",
+                M.shape[0],
+            )
+            _WARNED_BATCHED_LU = True
+        parts = [_lu_logdet_inverse(matrix) for matrix in M]
+        if all(part is not None for part in parts):
+            return tuple(torch.stack(items) for items in zip(*parts))  # type: ignore[return-value]
+    raise RuntimeError(
+        "LU factorisation of sI − W∘W failed a consistency check (invalid pivots or a large "
+        "residual); set torch.set_num_threads(1) or OMP_NUM_THREADS instead of "
+        "torch.set_num_threads(k > 1) and retry"
+    )
+
+
 class _NegLogDetShift(torch.autograd.Function):
     """−log det(sI − A) + n log s, +inf outside the M-matrix domain; gradient (sI − A)^{−ᵀ}."""
 
     @staticmethod
     def forward(ctx, A: Tensor, s: float) -> Tensor:
         n = A.shape[-1]
-        eye = torch.eye(n, dtype=A.dtype, device=A.device)
-        M = s * eye - A  # (..., n, n)
-        LU, pivots, info = torch.linalg.lu_factor_ex(M)
-        diag = LU.diagonal(dim1=-2, dim2=-1)  # (..., n)
-        logabsdet = diag.abs().log().sum(-1)
-        steps = torch.arange(1, n + 1, device=A.device, dtype=pivots.dtype)
-        swaps = (pivots != steps).sum(-1)
-        sign = diag.sign().prod(-1) * (1 - 2 * (swaps % 2)).to(A.dtype)
-        M_inv = torch.linalg.lu_solve(LU, pivots, eye.expand_as(M).contiguous())
+        M = s * torch.eye(n, dtype=A.dtype, device=A.device) - A  # (..., n, n)
+        logabsdet, sign, M_inv, info = _checked_logdet_inverse(M)
         # sI − A is a Z-matrix; it is a non-singular M-matrix (⇔ s > ρ(A)) iff its inverse
         # is entrywise non-negative (the test DAGMA itself uses).  A positive determinant
         # alone is not enough: two eigenvalues of A above s give det > 0.
@@ -152,7 +203,8 @@ def h_poly(W: Tensor) -> Tensor:
 
     A polynomial truncation of :func:`h_expm` (same zero set, smaller values).  The power
     is computed by repeated squaring (``torch.linalg.matrix_power``) and its gradient
-    ``n (I + A/n)^{n−1}ᵀ / n`` reuses the forward's ``(n−1)``-th power.
+    with respect to ``A = W∘W``, ``((I + A/n)^{n−1})ᵀ``, reuses the forward's
+    ``(n−1)``-th power.
     """
     _check_square(W)
     return _TracePower.apply(W * W)
@@ -169,6 +221,13 @@ def h_logdet(W: Tensor, s: float = 1.0) -> Tensor:
     factorisation (``torch.linalg.lu_factor_ex``: log|det| and sign as in
     ``torch.linalg.slogdet``, the sign taken from U's diagonal and the pivots), whose
     inverse also gives the gradient ``(sI − W∘W)^{−ᵀ} ∘ 2W``.
+
+    Choose ``s`` above ``ρ(W∘W)``: e.g. the off-diagonal of a per-sequence covariance
+    (``cov_mode="sequence"``, n = 200, D = 64) has ``ρ ≈ n/D ≈ 3``, so ``s = 1`` puts
+    every matrix outside the domain, while a batch-averaged covariance has ``ρ ≪ 1``.
+    On CPU the LU result is checked (pivots, residual) and a batch that fails is
+    factorised one matrix at a time: batched LU of this torch/MKL build returns
+    garbage pivots after ``torch.set_num_threads(k > 1)``.
     """
     _check_square(W)
     s = float(s)

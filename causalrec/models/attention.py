@@ -77,8 +77,15 @@ class CausalBoostAttention(nn.Module):
         mask: Tensor,
         relation: Tensor | None = None,
         alpha: float = 0.0,
-    ) -> tuple[Tensor, Tensor]:
-        """x (B, n, D), mask (B, n), relation (n, n) or (B, n, n) in [0, 1]; returns (out, weights)."""
+        need_weights: bool = True,
+    ) -> tuple[Tensor, Tensor | None]:
+        """x (B, n, D), mask (B, n), relation (n, n) or (B, n, n) in [0, 1]; returns (out, weights).
+
+        With ``need_weights=False``, attention that is a masked softmax (no boost, alpha = 0,
+        or the filter variant, which only masks) runs through PyTorch's fused
+        ``scaled_dot_product_attention`` and returns ``weights=None``; the result equals the
+        explicit path up to floating-point rounding.
+        """
         b, n, hidden = x.shape
         allowed = allowed_pairs(mask)  # (B, 1, n, n)
         v = self._heads(self.value(x))
@@ -86,6 +93,15 @@ class CausalBoostAttention(nn.Module):
         if relation is not None:
             rel = relation.to(v.dtype)
             rel = rel.unsqueeze(1) if rel.dim() == 3 else rel  # (B, 1, n, n) or (n, n)
+        if rel is not None and self.boost == "filter":
+            eye = torch.eye(n, dtype=torch.bool, device=x.device)
+            allowed = allowed & ((rel > 0) | eye)
+        plain = rel is None or self.boost != "multiply" or alpha == 0.0
+        if not need_weights and self.attention == "softmax" and plain:
+            q, k = self._heads(self.query(x)), self._heads(self.key(x))
+            drop = self.attn_dropout.p if self.training else 0.0
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=drop)
+            return out.transpose(1, 2).reshape(b, n, hidden), None
         if self.attention == "causal_only":
             if rel is None:
                 raise ValueError("attention='causal_only' needs a relation matrix")
@@ -94,11 +110,8 @@ class CausalBoostAttention(nn.Module):
             q = self._heads(self.query(x))
             k = self._heads(self.key(x))
             logits = q @ k.transpose(-1, -2) / math.sqrt(self.head_dim)  # (B, h, n, n)
-            if rel is not None and self.boost == "multiply" and alpha != 0.0:
+            if not plain:
                 logits = logits * (1.0 + alpha * rel)
-            if rel is not None and self.boost == "filter":
-                eye = torch.eye(n, dtype=torch.bool, device=x.device)
-                allowed = allowed & ((rel > 0) | eye)
             logits = logits.masked_fill(~allowed, float("-inf"))
             weights = torch.softmax(logits, dim=-1)
         out = self.attn_dropout(weights) @ v  # (B, h, n, d)
@@ -138,9 +151,14 @@ class CausalBoostBlock(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(
-        self, x: Tensor, mask: Tensor, relation: Tensor | None = None, alpha: float = 0.0
-    ) -> tuple[Tensor, Tensor]:
-        attended, weights = self.attn(x, mask, relation, alpha)
+        self,
+        x: Tensor,
+        mask: Tensor,
+        relation: Tensor | None = None,
+        alpha: float = 0.0,
+        need_weights: bool = True,
+    ) -> tuple[Tensor, Tensor | None]:
+        attended, weights = self.attn(x, mask, relation, alpha, need_weights)
         s = self.norm_attn(x + self.dropout(attended))
         out = self.norm_ffn(s + self.dropout(self.ffn(s)))
         return out * mask.unsqueeze(-1).to(out.dtype), weights

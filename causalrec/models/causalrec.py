@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from causalrec.discovery import (
@@ -29,7 +30,7 @@ class Encoded:
     dag: Tensor | None = None  # the matrix h() is applied to (W, offdiag W, or B for "sem")
     relation: Tensor | None = None  # R of eq. (9), detached
     discovery_terms: dict[str, Tensor] = field(default_factory=dict)  # h, l1, sem_ls
-    attention: list[Tensor] = field(default_factory=list)  # (B, h, n, n) per CBA layer
+    attention: list[Tensor | None] = field(default_factory=list)  # (B, h, n, n) per CBA layer
 
 
 def relation_matrix(dag: Tensor, tau: float, kind: str = "hard") -> Tensor:
@@ -61,7 +62,7 @@ class CausalRec(SequentialRecommender):
         self.sem: SEMAdjacency | None = None
         if config.discovery:
             self.discovery_block = CausalBoostBlock(
-                d, config.num_heads, config.dropout, boost="none", attention="softmax"
+                d, config.num_heads, config.discovery_dropout, boost="none", attention="softmax"
             )
             if config.dag_target == "sem":
                 if config.cov_mode != "batch":
@@ -83,11 +84,13 @@ class CausalRec(SequentialRecommender):
     # ------------------------------------------------------------------ encoding
     def embed(self, seqs: Tensor) -> tuple[Tensor, Tensor]:
         """Eq. (14): E = Dropout(M[o] + P), padding zeroed. Returns (E (B, n, D), mask (B, n))."""
-        n = seqs.shape[1]
-        if n > self.config.max_len:
-            raise ValueError(f"sequence length {n} exceeds max_len={self.config.max_len}")
+        n, max_len = seqs.shape[1], self.config.max_len
+        if n > max_len:
+            raise ValueError(f"sequence length {n} exceeds max_len={max_len}")
         mask = seqs > 0
-        positions = torch.arange(n, device=seqs.device)
+        # Positions are right-aligned to the window: the most recent item is always at
+        # max_len - 1, so a batch cropped of its all-padding columns encodes identically.
+        positions = torch.arange(max_len - n, max_len, device=seqs.device)
         e = self.item_embedding(seqs) + self.position_embedding(positions)[None]  # (B, n, D)
         e = self.embedding_dropout(e) * mask.unsqueeze(-1).to(e.dtype)
         return e, mask
@@ -97,23 +100,33 @@ class CausalRec(SequentialRecommender):
         cfg = self.config
         if cfg.discovery_input == "detached":
             e = e.detach()
-        z, _ = self.discovery_block(e, mask)  # (B, n, D)
+        z, _ = self.discovery_block(e, mask, need_weights=False)  # (B, n, D)
         with torch.autocast(device_type=z.device.type, enabled=False):
             z = z.float()
             if cfg.cov_mode == "batch":
                 cov = batch_covariance(z, mask)  # (n, n)
             else:
                 cov = sequence_covariance(z, mask)  # (B, n, n)
-            terms = dag_penalty_terms(cov, cfg.dag_target, cfg.acyclicity, sem=self.sem)
             if cfg.dag_target == "sem":
-                dag = self.sem.adjacency.transpose(-1, -2)
+                n, pad = cov.shape[-1], cfg.max_len - cov.shape[-1]
+                cov = F.pad(cov, (pad, 0, pad, 0))  # B covers the full window
+                terms = dag_penalty_terms(cov, "sem", cfg.acyclicity, sem=self.sem)
+                cov = cov[-n:, -n:]
+                dag = self.sem.adjacency.transpose(-1, -2)[-n:, -n:]
             else:
+                terms = dag_penalty_terms(cov, cfg.dag_target, cfg.acyclicity)
                 dag = dag_matrix(cov, cfg.dag_target)
         relation = relation_matrix(dag, cfg.tau, cfg.relation)
         return {"covariance": cov, "dag": dag, "relation": relation, "terms": terms}
 
-    def forward(self, seqs: Tensor, alpha: float | None = None) -> Encoded:
-        """Encode (B, n) left-padded item ids. ``alpha`` overrides the configured boost."""
+    def forward(
+        self, seqs: Tensor, alpha: float | None = None, need_weights: bool = False
+    ) -> Encoded:
+        """Encode (B, n) left-padded item ids (n <= max_len).
+
+        ``alpha`` overrides the configured boost; ``need_weights`` keeps every layer's
+        attention weights in ``Encoded.attention`` (else fused attention may be used).
+        """
         alpha = self.config.alpha if alpha is None else alpha
         e, mask = self.embed(seqs)
         out = Encoded(hidden=e, mask=mask)
@@ -124,7 +137,7 @@ class CausalRec(SequentialRecommender):
         relation = out.relation if self.config.uses_relation else None
         x = e
         for layer in self.layers:
-            x, weights = layer(x, mask, relation, alpha)
+            x, weights = layer(x, mask, relation, alpha, need_weights)
             out.attention.append(weights)
         out.hidden = x
         return out

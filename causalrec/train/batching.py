@@ -27,3 +27,18 @@ def training_pairs(train_sequences: Sequence[np.ndarray], max_len: int) -> tuple
     inputs = pad_left([s[:-1] for s in kept], max_len)
     targets = pad_left([s[1:] for s in kept], max_len)
     return inputs, targets
+
+
+def crop_padding(seqs, *aligned):
+    """Drop the leading columns that are padding in every row of ``seqs`` (B, n).
+
+    Exact for CausalRec: padded keys are masked, padded outputs are zeroed, positions
+    are right-aligned and covariance entries of all-padding positions are zero. It
+    turns a batch of short sequences in a long window into a short batch.
+    """
+    real_cols = (seqs > 0).any(0)
+    start = int(real_cols.float().argmax()) if bool(real_cols.any()) else seqs.shape[1] - 1
+    if start == 0:
+        return (seqs, *aligned) if aligned else seqs
+    cropped = [t[:, start:] for t in (seqs, *aligned)]
+    return tuple(cropped) if aligned else cropped[0]

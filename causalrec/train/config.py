@@ -68,6 +68,9 @@ class ModelConfig:
     # recommender uses (literal joint training); "detached": the discovery block reads a
     # detached copy of E, so the DAG terms train only the discovery block.
     discovery_input: str = "detached"
+    # Dropout inside the discovery block. Its output only feeds the covariance of eq. (7),
+    # where dropout noise just jitters W (and so R); the paper does not say. 0 by default.
+    discovery_dropout: float = 0.0
 
     def validate(self) -> None:
         from causalrec.discovery import ACYCLICITY, DAG_TARGETS
@@ -87,8 +90,9 @@ class ModelConfig:
             raise ConfigError(f"lambda_l1={self.lambda_l1}: must be >= 0")
         if self.hidden % self.num_heads:
             raise ConfigError(f"hidden={self.hidden} is not divisible by num_heads={self.num_heads}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout={self.dropout}: must be in [0, 1)")
+        for name in ("dropout", "discovery_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"{name}={getattr(self, name)}: must be in [0, 1)")
         if self.num_layers < 1:
             raise ConfigError(f"num_layers={self.num_layers}: must be >= 1")
         needs_relation = self.boost != "none" or self.attention == "causal_only"

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from causalrec.models.base import SequentialRecommender
-from causalrec.train.batching import pad_left
+from causalrec.train.batching import crop_padding, pad_left
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class Evaluator:
         out = []
         try:
             for sl in self._batches():
-                seqs = self.inputs[sl].to(device)
+                seqs = crop_padding(self.inputs[sl]).to(device)
                 target = self.targets[sl].to(device)
                 if mode == "sampled100":
                     cand = torch.cat([target[:, None], self.negatives[sl].to(device)], 1)

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from causalrec.discovery import AugmentedLagrangian
 from causalrec.models import build_model
-from causalrec.train.batching import training_pairs
+from causalrec.train.batching import crop_padding, training_pairs
 from causalrec.train.checkpoint import (
     environment,
     load_checkpoint,
@@ -132,7 +132,7 @@ class Trainer:
             return
         bad = [name for name, t in terms.items() if not bool(torch.isfinite(t.detach()).all())]
         raise NonFiniteLossError(
-            f"loss term {bad[0]!r} became {float(terms[bad[0]]):g} at epoch {epoch}, step {step} "
+            f"loss term {bad[0]!r} became {float(terms[bad[0]].detach()):g} at epoch {epoch}, step {step} "
             f"(rho={self.lagrangian.rho:g}, beta={self.lagrangian.beta:g}); all non-finite terms: "
             f"{', '.join(bad)}. Lower rho_max or lambda_l1, or use dag_target='offdiag'."
         )
@@ -149,8 +149,9 @@ class Trainer:
         sums: dict[str, float] = {}
         bar = tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not tc.progress)
         for step, idx in enumerate(bar):
-            seqs = self.train_inputs[idx].to(self.device, non_blocking=True)
-            targets = self.train_targets[idx].to(self.device, non_blocking=True)
+            seqs, targets = crop_padding(self.train_inputs[idx], self.train_targets[idx])
+            seqs = seqs.to(self.device, non_blocking=True)
+            targets = targets.to(self.device, non_blocking=True)
             with self._autocast():
                 enc = self.forward(seqs)
                 terms = {"rec": recommendation_loss(self.model, enc.hidden, targets, tc.loss,
