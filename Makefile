@@ -48,6 +48,9 @@ test: lint unit
 bench: $(STAMP)
 	$(VENV)/bin/causalrec bench --dataset $(BENCH_DATASET) --preset paper --epochs 3 --no-progress \
 		--out results/bench/$(BENCH_DATASET)-cpu.json
+	@if [ -f "$(CAUSALREC_DATA)/ml-1m-seq/ml-1m.txt" ] || [ -f "$(CAUSALREC_DATA)/ml-1m/ratings.dat" ]; then \
+	  $(VENV)/bin/causalrec bench --dataset ml-1m --preset paper --epochs 2 --max-steps 8 --no-progress \
+	    --out results/bench/ml-1m-cpu-8steps.json; fi
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache
