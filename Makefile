@@ -13,7 +13,7 @@ endif
 BENCH_DATASET ?= $(if $(wildcard $(CAUSALREC_DATA)/hetrec2011-lastfm-2k/user_artists.dat),lastfm,synthetic)
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install book demo test lint unit bench clean
+.PHONY: help install book vendor demo test lint unit nbval browser bench clean
 
 help:
 	@echo "make book   set up .venv and run the main job (see README)"
@@ -29,9 +29,16 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-# Main job. Until the book chapters land it trains SASRec and CausalRec on the
-# synthetic dataset (known causal graph) and prints their test metrics.
-book: demo
+# Main job: the HTML book, built offline and strictly (any warning or failing cell fails).
+# QUICK builds go to their own folder so their outputs never stand in for the full book.
+BOOK_OUT := $(if $(filter 1,$(CAUSALREC_QUICK)),_build/quick,_build)
+
+book: $(STAMP) vendor
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output $(BOOK_OUT)
+	@echo "The book: $(BOOK_OUT)/html/index.html"
+
+vendor:
+	bash scripts/vendor_js.sh
 
 demo: $(STAMP)
 	$(VENV)/bin/causalrec train --dataset synthetic --model sasrec --preset quick --out runs/demo/sasrec --no-progress
@@ -41,9 +48,18 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check causalrec tests
 
 unit: $(STAMP)
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests --ignore=tests/browser
 
-test: lint unit
+nbval: $(STAMP)
+	CAUSALREC_QUICK=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --nbval-lax \
+		--nbval-cell-timeout=600 --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
+
+browser: $(STAMP)
+	CAUSALREC_BROWSER=1 CAUSALREC_BOOK_HTML=$(BOOK_OUT)/html $(PY) -m pytest -q tests/browser
+
+test: lint unit nbval
+	CAUSALREC_QUICK=1 $(MAKE) book
+	CAUSALREC_QUICK=1 $(MAKE) browser
 
 bench: $(STAMP)
 	$(VENV)/bin/causalrec bench --dataset $(BENCH_DATASET) --preset paper --epochs 3 --no-progress \
@@ -53,4 +69,4 @@ bench: $(STAMP)
 	    --out results/bench/ml-1m-cpu-8steps.json; fi
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs _build .pytest_cache .ruff_cache

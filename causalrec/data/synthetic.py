@@ -26,7 +26,7 @@ class SyntheticConfig:
     """Knobs of the generator; the defaults give a clear but learnable sequential signal."""
 
     num_users: int = 1000
-    num_items: int = 100
+    num_items: int = 400  # > 100 + longest sequence, so sampled-100 negatives never repeat
     seq_len: tuple[int, int] = (10, 40)  # inclusive range of sequence lengths
     edges_per_item: float = 3.0  # mean out-degree of the item DAG
     causal_strength: float = 0.7  # p: chance that the next item is caused by a recent item
