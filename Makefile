@@ -31,11 +31,12 @@ install: $(STAMP)
 
 # Main job: the HTML book, built offline and strictly (any warning or failing cell fails).
 # QUICK builds go to their own folder so their outputs never stand in for the full book.
-BOOK_OUT := $(if $(filter 1,$(CAUSALREC_QUICK)),_build/quick,_build)
+BOOK_ARGS := $(if $(filter 1,$(CAUSALREC_QUICK)),--path-output _build/quick,)
+BOOK_HTML := $(if $(filter 1,$(CAUSALREC_QUICK)),_build/quick/_build/html,_build/html)
 
 book: $(STAMP) vendor
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going --path-output $(BOOK_OUT)
-	@echo "The book: $(BOOK_OUT)/html/index.html"
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
+	@echo "The book: $(BOOK_HTML)/index.html"
 
 vendor:
 	bash scripts/vendor_js.sh
@@ -55,7 +56,7 @@ nbval: $(STAMP)
 		--nbval-cell-timeout=600 --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
 
 browser: $(STAMP)
-	CAUSALREC_BROWSER=1 CAUSALREC_BOOK_HTML=$(BOOK_OUT)/html $(PY) -m pytest -q tests/browser
+	CAUSALREC_BROWSER=1 CAUSALREC_BOOK_HTML=$(BOOK_HTML) $(PY) -m pytest -q tests/browser
 
 test: lint unit nbval
 	CAUSALREC_QUICK=1 $(MAKE) book

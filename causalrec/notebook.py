@@ -78,3 +78,26 @@ def subsample_users(data: SequenceData, num_users: int | None, seed: int = 0) ->
         raw_user_ids=data.raw_user_ids[keep],
         source=f"{data.source} [random {num_users} of {data.num_users} users]",
     )
+
+
+_FA_ICONS = {  # glyphs every system font has
+    "fa-minus": "−", "fa-plus": "+", "fa-fast-backward": "⇤", "fa-step-backward": "←",
+    "fa-play": "▶", "fa-pause": "||", "fa-step-forward": "→", "fa-fast-forward": "⇥",
+}
+
+
+def offline_jshtml(anim, **kwargs) -> str:
+    """``anim.to_jshtml()`` without its external Font Awesome stylesheet.
+
+    Matplotlib's frame player links Font Awesome 4 from a CDN for its button icons; a
+    book page must not reach outside the machine, so the link is dropped and the icons
+    become plain Unicode symbols.
+    """
+    import re
+
+    html = anim.to_jshtml(**kwargs)
+    html = re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>', "", html)
+    html = html.replace('<i class="fa fa-play fa-flip-horizontal"></i>', "◀")
+    for icon, symbol in _FA_ICONS.items():
+        html = html.replace(f'<i class="fa {icon}"></i>', symbol)
+    return html

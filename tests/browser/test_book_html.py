@@ -115,7 +115,8 @@ def test_prerendered_alpha_slider_changes_frame(page, server):
 
 
 def test_index_and_widgets_load_offline(page, server):
-    page.goto(f"{server}/index.html", wait_until="load")
+    page.goto(f"{server}/index.html")
+    page.wait_for_url("**/book/intro.html")
     assert "CausalRec" in page.title()
     _open(page, server, "04_causalbooster")
     scripts = page.evaluate("Array.from(document.scripts).map(s => s.src).filter(Boolean)")
