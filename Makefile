@@ -13,12 +13,13 @@ endif
 BENCH_DATASET ?= $(if $(wildcard $(CAUSALREC_DATA)/hetrec2011-lastfm-2k/user_artists.dat),lastfm,synthetic)
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install book vendor demo test lint unit nbval browser bench clean
+.PHONY: help install book vendor demo test lint unit nbval browser bench clean compare lab
 
 help:
 	@echo "make book   set up .venv and run the main job (see README)"
 	@echo "make test   set up .venv, run ruff and the test suite"
 	@echo "make bench  SASRec vs CausalRec seconds per epoch at the paper's shapes"
+	@echo "make compare  every model of Table 2 on one dataset, one seed -> results/DATASET/compare.md"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,7 +54,7 @@ unit: $(STAMP)
 
 nbval: $(STAMP)
 	CAUSALREC_QUICK=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --nbval-lax \
-		--nbval-cell-timeout=600 --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
+		--nbval-cell-timeout=600 --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
 
 browser: $(STAMP)
 	CAUSALREC_BROWSER=1 CAUSALREC_BOOK_HTML=$(BOOK_HTML) $(PY) -m pytest -q tests/browser
@@ -71,3 +72,20 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) runs _build .pytest_cache .ruff_cache
+
+# Every model of the paper's Table 2 we rerun, one seed, one table (hours on a CPU for LastFM).
+COMPARE_DATASET ?= $(BENCH_DATASET)
+COMPARE_ARGS ?=
+compare: $(STAMP)
+	$(VENV)/bin/causalrec compare --dataset $(COMPARE_DATASET) --preset paper --seed 42 \
+		--out results/$(COMPARE_DATASET) $(COMPARE_ARGS)
+
+# Causal-discovery lab (book chapters 2-3), single-threaded; writes results/lab/*.json.
+LAB := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(VENV)/bin/causalrec lab
+lab: $(STAMP)
+	$(LAB) notears-bench --out results/lab/notears_bench.json
+	$(LAB) notears-sweep --seeds 1 2 3 --seeds-large 1 2 --out results/lab/notears_sweep.json
+	$(LAB) identifiability --out results/lab/identifiability.json
+	$(LAB) varsortability --out results/lab/varsortability.json
+	$(LAB) acyclicity-cost --out results/lab/acyclicity_cost.json
+	$(LAB) dag-targets --out results/lab/dag_targets.json
