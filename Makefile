@@ -85,6 +85,8 @@ LAB := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(VENV)/bin/ca
 lab: $(STAMP)
 	$(LAB) notears-bench --out results/lab/notears_bench.json
 	$(LAB) notears-sweep --seeds 1 2 3 --seeds-large 1 2 --out results/lab/notears_sweep.json
+	$(LAB) notears-sweep --ds 10 --graphs ER --conditions equal --seeds 1 2 3 \
+		--acyclicity expm poly logdet spectral --out results/lab/notears_acyclicity.json
 	$(LAB) identifiability --out results/lab/identifiability.json
 	$(LAB) varsortability --out results/lab/varsortability.json
 	$(LAB) acyclicity-cost --out results/lab/acyclicity_cost.json

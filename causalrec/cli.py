@@ -241,6 +241,10 @@ def make_parser() -> argparse.ArgumentParser:
     _add_model_args(bench)
     bench.add_argument("--out", help="also write the measurements as JSON here")
     bench.set_defaults(func=cmd_bench)
+
+    from causalrec.lab_cli import register as register_lab
+
+    register_lab(sub)
     return parser
 
 
