@@ -1,4 +1,4 @@
-"""Command line: ``causalrec data stats | train | evaluate | bench``.
+"""Command line: ``causalrec data stats | train | evaluate | bench | compare``.
 
 Bad input (unknown dataset, negative alpha, max_len < 2, a missing data folder)
 gives one line on stderr and exit code 2, never a traceback.
@@ -64,7 +64,8 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     t.add_argument("--epochs", type=int)
     t.add_argument("--batch-size", type=int)
     t.add_argument("--lr", type=float)
-    t.add_argument("--loss", choices=["bce", "bce_full", "ce"])
+    t.add_argument("--loss", choices=["bce", "bpr", "bce_full", "ce", "ce_sampled"],
+                   help="default: the model's published loss (bce for CausalRec/SASRec)")
     t.add_argument("--patience", type=int)
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto (default), cpu, cuda, cuda:1, mps")
@@ -72,6 +73,9 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     t.add_argument("--compile", choices=["auto", "on", "off"], help="torch.compile")
     t.add_argument("--max-steps", type=int, help="cap on training steps per epoch")
     t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    g.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a baseline's own hyperparameter, e.g. --model-option hidden=128 "
+                        "(see causalrec.models.baselines); repeatable")
 
 
 MODEL_FIELDS = ("alpha", "max_len", "hidden", "num_layers", "num_heads", "dropout", "boost",
@@ -83,7 +87,7 @@ TRAIN_FIELDS = ("epochs", "batch_size", "lr", "loss", "patience", "seed", "devic
 
 def build_config(args: argparse.Namespace, model_name: str):
     """The ExperimentConfig a command line describes (the same objects notebooks build)."""
-    from causalrec.train.config import preset
+    from causalrec.train.config import BASELINES, preset
 
     if args.dataset not in _datasets():
         raise CliError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(_datasets())}")
@@ -94,12 +98,16 @@ def build_config(args: argparse.Namespace, model_name: str):
     cfg.data.download = args.download
     for name in MODEL_FIELDS:
         value = getattr(args, name, None)
-        if value is not None:
+        if value is not None and (model_name not in BASELINES or name == "max_len"):
             setattr(cfg.model, name, value)
     for name in TRAIN_FIELDS:
         value = getattr(args, name, None)
         if value is not None:
             setattr(cfg.train, name, value)
+    if model_name in BASELINES:
+        _route_baseline_options(args, cfg)
+    elif getattr(args, "model_option", None):
+        raise CliError(f"--model-option is for the baselines; {model_name} is set with its own flags")
     if model_name == "sasrec":  # SASRec ignores boost options by definition
         cfg.model.alpha, cfg.model.boost, cfg.model.discovery = 0.0, "none", False
         cfg.model.attention = "softmax"
@@ -107,6 +115,39 @@ def build_config(args: argparse.Namespace, model_name: str):
         cfg.train.max_steps_per_epoch = args.max_steps
     cfg.train.progress = not getattr(args, "no_progress", False)
     return cfg.validate()
+
+
+def _parse_value(raw: str) -> Any:
+    """A command-line value: JSON when it parses (numbers, true/false), else the text."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def _route_baseline_options(args: argparse.Namespace, cfg) -> None:
+    """Baselines: --hidden/--dropout/... set the baseline's field of that name (when it has
+    one); CausalRec-only options are an error; --model-option KEY=VALUE sets any field."""
+    import dataclasses
+
+    from causalrec.models.baselines import BASELINE_CONFIGS
+
+    fields = {f.name for f in dataclasses.fields(BASELINE_CONFIGS[cfg.model_name])} \
+        if cfg.model_name in BASELINE_CONFIGS else set()
+    for name in MODEL_FIELDS:
+        value = getattr(args, name, None)
+        if value is None or name == "max_len":
+            continue
+        if name not in fields:
+            flag = "--" + name.replace("_", "-")
+            raise CliError(f"{flag} does not apply to model {cfg.model_name}"
+                           + (f"; its options are: {', '.join(sorted(fields))}" if fields else ""))
+        cfg.baseline[name] = value
+    for item in getattr(args, "model_option", None) or []:
+        key, eq, raw = item.partition("=")
+        if not eq or not key:
+            raise CliError(f"--model-option {item!r}: expected KEY=VALUE, e.g. hidden=128")
+        cfg.baseline[key] = _parse_value(raw)
 
 
 # --------------------------------------------------------------------------- commands
@@ -209,7 +250,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    import shlex
+
+    from causalrec.train.compare import format_markdown, parse_overrides, run_compare
+
+    if args.dataset not in _datasets():
+        raise CliError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(_datasets())}")
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        raise CliError(f"--data-dir {args.data_dir} does not exist or is not a folder")
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if not models:
+        raise CliError("--models is empty; give a comma-separated list, e.g. sasrec,gru4rec")
+    out = Path(args.out) if args.out else Path("results") / args.dataset
+    command = "causalrec " + shlex.join(args.argv)
+    table = run_compare(models, args.dataset, args.preset, args.seed, args.epochs, args.data_dir,
+                        args.device or "auto", parse_overrides(args.set), out, args.runs,
+                        isolate=not args.in_process, reuse=args.reuse, command=command)
+    print(format_markdown(table))
+    print(f"written: {out / 'compare.json'} and {out / 'compare.md'}")
+    return 1 if any(r["status"].startswith("failed") for r in table["rows"]) else 0
+
+
 def make_parser() -> argparse.ArgumentParser:
+    from causalrec.train.compare import DEFAULT_MODELS
+    from causalrec.train.config import MODELS
+
     parser = _Parser(prog="causalrec", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -223,7 +289,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model, evaluate the best epoch on test")
     train.add_argument("--model", default="causalrec",
-                       help="causalrec (default), sasrec or most_popular")
+                       help="one of: " + ", ".join(MODELS) + " (default: causalrec)")
     _add_data_args(train)
     _add_model_args(train)
     train.add_argument("--out", help="run folder (default: runs/DATASET/MODEL-seedSEED)")
@@ -242,6 +308,25 @@ def make_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", help="also write the measurements as JSON here")
     bench.set_defaults(func=cmd_bench)
 
+    compare = sub.add_parser("compare", help="train several models on one dataset with one seed; "
+                                             "write one results table (JSON and Markdown)")
+    compare.add_argument("--models", default=",".join(DEFAULT_MODELS),
+                         help="comma-separated (default: " + ",".join(DEFAULT_MODELS) + ")")
+    _add_data_args(compare)
+    compare.add_argument("--preset", default="paper", choices=["paper", "quick"])
+    compare.add_argument("--seed", type=int, default=42)
+    compare.add_argument("--epochs", type=int, help="epoch cap for every model (default: the preset's)")
+    compare.add_argument("--device", help="auto (default), cpu, cuda, mps")
+    compare.add_argument("--set", action="append", default=[], metavar="MODEL:SECTION.FIELD=VALUE",
+                         help="per-model override, e.g. bsarec:train.epochs=20; repeatable")
+    compare.add_argument("--out", help="folder for compare.json and compare.md (default: results/DATASET)")
+    compare.add_argument("--runs", default="runs/compare", help="folder for the per-model run folders")
+    compare.add_argument("--reuse", action="store_true",
+                         help="keep finished runs whose saved config is identical (resume a comparison)")
+    compare.add_argument("--in-process", action="store_true",
+                         help="train every model in this process (faster start; peak memory cumulative)")
+    compare.set_defaults(func=cmd_compare)
+
     from causalrec.lab_cli import register as register_lab
 
     register_lab(sub)
@@ -251,10 +336,13 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
-    if getattr(args, "model", None) not in (None, "causalrec", "sasrec", "most_popular"):
-        parser.error(f"unknown model {args.model!r}; choose one of: causalrec, sasrec, most_popular")
+    from causalrec.train.config import MODELS
+
+    if getattr(args, "model", None) not in (None, *MODELS):
+        parser.error(f"unknown model {args.model!r}; choose one of: {', '.join(MODELS)}")
     from causalrec.data import DatasetNotFoundError
     from causalrec.train.config import ConfigError
 

@@ -16,6 +16,10 @@ class SequentialRecommender(nn.Module):
 
     #: False for models with nothing to learn by gradient (e.g. most-popular).
     trainable: bool = True
+    #: True for models that need the user (e.g. BPR-MF): the trainer and the evaluator then
+    #: pass ``users`` (B,) int64, each row's index into ``SequenceData.sequences``, to
+    #: ``forward``, ``score_candidates`` and ``score_all``.
+    uses_user_ids: bool = False
 
     def score_all(self, seqs: Tensor) -> Tensor:
         """(B, num_items + 1) scores; column 0 is padding."""

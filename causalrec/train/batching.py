@@ -29,6 +29,36 @@ def training_pairs(train_sequences: Sequence[np.ndarray], max_len: int) -> tuple
     return inputs, targets
 
 
+def training_users(train_sequences: Sequence[np.ndarray]) -> np.ndarray:
+    """Row index (into ``data.sequences``) of each pair :func:`training_pairs` returns, in order."""
+    return np.fromiter((u for u, s in enumerate(train_sequences) if len(s) >= 2), dtype=np.int64)
+
+
+def prefix_samples(train_sequences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Every training prefix as (user, end): input ``s[:end]`` (end >= 1), target ``s[end]``.
+
+    This is the sample set of models trained on the last position of each prefix
+    (BSARec's and NARM's official data loaders). Returns two int64 arrays of equal length.
+    """
+    lengths = np.fromiter((len(s) for s in train_sequences), dtype=np.int64,
+                          count=len(train_sequences))
+    counts = np.clip(lengths - 1, 0, None)
+    users = np.repeat(np.arange(len(train_sequences), dtype=np.int64), counts)
+    starts = np.cumsum(counts) - counts  # first sample of each user
+    ends = np.arange(len(users), dtype=np.int64) - np.repeat(starts, counts) + 1
+    return users, ends
+
+
+def prefix_batch(train_sequences: Sequence[np.ndarray], users: np.ndarray, ends: np.ndarray,
+                 max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Left-padded inputs (B, max_len) of the prefixes and targets (B, max_len), 0 except
+    in the last column, which holds each prefix's next item."""
+    inputs = pad_left([train_sequences[u][:e] for u, e in zip(users, ends)], max_len)
+    targets = np.zeros_like(inputs)
+    targets[:, -1] = [train_sequences[u][e] for u, e in zip(users, ends)]
+    return inputs, targets
+
+
 def crop_padding(seqs, *aligned):
     """Drop the leading columns that are padding in every row of ``seqs`` (B, n).
 

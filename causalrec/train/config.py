@@ -15,10 +15,40 @@ BOOSTS = ("multiply", "filter", "none")
 ATTENTIONS = ("softmax", "causal_only")
 COV_MODES = ("batch", "sequence")
 RELATIONS = ("hard", "soft")
-LOSSES = ("bce", "bce_full", "ce")
+LOSSES = ("bce", "bpr", "bce_full", "ce", "ce_sampled")
 EVALS = ("sampled100", "full")
 DISCOVERY_INPUTS = ("detached", "shared")
-MODELS = ("causalrec", "sasrec", "most_popular")
+TRAIN_TARGETS = ("every_position", "last_position")
+MODELS = ("causalrec", "sasrec", "most_popular", "bpr_mf", "gru4rec", "stamp", "narm", "bsarec")
+BASELINES = ("most_popular", "bpr_mf", "gru4rec", "stamp", "narm", "bsarec")
+
+#: The training objective each baseline was published with; every preset applies it.
+#: BPR-MF: pairwise BPR loss with lambda = 0.0025 (MyMediaLite BPRMF RegU = RegI);
+#: GRU4Rec: its official cross-entropy over the target and 2048 shared negatives drawn
+#: ∝ popularity ** 0.5 (``n_sample``, ``sample_alpha``); STAMP, NARM, BSARec: softmax
+#: cross-entropy over all items. BSARec's encoder is not causal
+#: (its FFT mixes the whole window), so like its official code it learns from the last
+#: position of every training prefix.
+MODEL_OBJECTIVES: dict[str, dict[str, Any]] = {
+    "bpr_mf": {"loss": "bpr", "embedding_l2": 0.0025},
+    "gru4rec": {"loss": "ce_sampled", "num_negatives": 2048, "sample_alpha": 0.5},
+    "stamp": {"loss": "ce"},
+    "narm": {"loss": "ce"},
+    "bsarec": {"loss": "ce", "train_targets": "last_position"},
+}
+#: Each source's optimiser settings (all Adam), applied by the ``paper`` preset. GRU4Rec's
+#: official Adagrad (lr 0.05) and BPR-MF's SGD have no Adam setting: they keep the preset's.
+#: Batch sizes are kept only where a batch means the same thing (BSARec: prefixes).
+MODEL_OPTIMISERS: dict[str, dict[str, Any]] = {
+    "stamp": {"lr": 0.003, "beta2": 0.999, "grad_clip": 150.0},
+    "narm": {"lr": 0.001, "beta2": 0.999},
+    "bsarec": {"lr": 0.001, "beta2": 0.999, "batch_size": 256},
+}
+#: The window where the architecture depends on it (BSARec filters the FFT of its window).
+MODEL_MAX_LEN: dict[str, int] = {"bsarec": 50}
+#: ``quick`` preset: an epoch over every training prefix holds ~(mean length) times the
+#: samples of an epoch over users, so prefix-trained models get fewer epochs.
+MODEL_QUICK: dict[str, dict[str, Any]] = {"bsarec": {"epochs": 2, "patience": 1}}
 
 
 class ConfigError(ValueError):
@@ -127,8 +157,16 @@ class TrainConfig:
     lr: float = 1e-3
     beta2: float = 0.98
     weight_decay: float = 0.0
-    loss: str = "bce"  # eq. (17) with sampled negatives; "bce_full" all items; "ce" softmax
+    loss: str = "bce"  # eq. (17) with sampled negatives; "bpr" pairwise; "bce_full" all items; "ce" softmax
     num_negatives: int = 1
+    # "every_position": one sample per user, next-item loss at every position (SASRec; for a
+    # causal encoder the same pairs as training on every prefix). "last_position": one
+    # sample per training prefix, loss at its last position (BSARec's non-causal encoder).
+    train_targets: str = "every_position"
+    embedding_l2: float = 0.0  # BPR-Opt's lambda on the hidden and item vectors that are scored
+    # "ce_sampled": its num_negatives shared negatives are drawn ∝ count ** sample_alpha
+    # (GRU4Rec's sample_alpha; 0 = uniform over items).
+    sample_alpha: float = 0.0
     patience: int = 20  # early stopping on validation NDCG@10
     eval: str = "sampled100"  # metric used for early stopping
     eval_every: int = 1
@@ -144,6 +182,7 @@ class TrainConfig:
 
     def validate(self) -> None:
         _choice("loss", self.loss, LOSSES)
+        _choice("train_targets", self.train_targets, TRAIN_TARGETS)
         _choice("eval", self.eval, EVALS)
         _choice("amp", self.amp, ("auto", "on", "off"))
         _choice("compile", self.compile, ("auto", "on", "off"))
@@ -152,6 +191,10 @@ class TrainConfig:
                 raise ConfigError(f"{name}={getattr(self, name)}: must be >= 1")
         if self.lr <= 0:
             raise ConfigError(f"lr={self.lr}: must be > 0")
+        if self.embedding_l2 < 0:
+            raise ConfigError(f"embedding_l2={self.embedding_l2}: must be >= 0")
+        if self.sample_alpha < 0:
+            raise ConfigError(f"sample_alpha={self.sample_alpha}: must be >= 0")
 
 
 @dataclass
@@ -163,12 +206,25 @@ class ExperimentConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     lagrangian: LagrangianConfig = field(default_factory=LagrangianConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    # Overrides of a baseline's own hyperparameters (e.g. {"hidden": 128} for gru4rec);
+    # the defaults live next to each model in causalrec.models.baselines.
+    baseline: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> ExperimentConfig:
         _choice("model", self.model_name, MODELS)
         self.data.validate()
         self.model.validate()
         self.train.validate()
+        if self.baseline:
+            from causalrec.models.baselines import BASELINE_CONFIGS, baseline_config
+
+            if self.model_name not in BASELINE_CONFIGS:
+                raise ConfigError(f"baseline options {sorted(self.baseline)} given, but "
+                                  f"{self.model_name} has none")
+            try:
+                baseline_config(self.model_name, self.baseline)
+            except (TypeError, ValueError) as err:
+                raise ConfigError(str(err)) from err
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -182,23 +238,31 @@ class ExperimentConfig:
             model=ModelConfig(**d.get("model", {})),
             lagrangian=LagrangianConfig(**d.get("lagrangian", {})),
             train=TrainConfig(**d.get("train", {})),
+            baseline=dict(d.get("baseline", {})),
         )
 
 
-def _as_model(cfg: ExperimentConfig, model_name: str) -> ExperimentConfig:
-    """Turn a config into the named model: SASRec is CausalRec with alpha=0, no discovery."""
+def _as_model(cfg: ExperimentConfig, model_name: str, optimiser: bool = False) -> ExperimentConfig:
+    """Turn a config into the named model: SASRec is CausalRec with alpha=0, no discovery;
+    a baseline gets its published objective, window and (``optimiser=True``) optimiser."""
     cfg.model_name = model_name
     if model_name == "sasrec":
         cfg.model = dataclasses.replace(
             cfg.model, alpha=0.0, boost="none", attention="softmax", discovery=False
         )
+    settings = dict(MODEL_OBJECTIVES.get(model_name, {}))
+    if optimiser:
+        settings.update(MODEL_OPTIMISERS.get(model_name, {}))
+    cfg.train = dataclasses.replace(cfg.train, **settings)
+    if model_name in MODEL_MAX_LEN:
+        cfg.model.max_len = MODEL_MAX_LEN[model_name]
     return cfg
 
 
 def paper(dataset: str = "ml-1m", model_name: str = "causalrec") -> ExperimentConfig:
     """The paper's settings (DESIGN.md §4): D=64, n=200, 2 layers, 1 head, dropout 0.2."""
     cfg = ExperimentConfig(data=DataConfig(dataset=dataset))
-    return _as_model(cfg, model_name)
+    return _as_model(cfg, model_name, optimiser=True)
 
 
 def quick(dataset: str = "synthetic", model_name: str = "causalrec") -> ExperimentConfig:
@@ -208,7 +272,9 @@ def quick(dataset: str = "synthetic", model_name: str = "causalrec") -> Experime
         model=ModelConfig(max_len=50, dropout=0.2),
         train=TrainConfig(epochs=30, batch_size=128, lr=5e-3, patience=10, progress=False),
     )
-    return _as_model(cfg, model_name)
+    cfg = _as_model(cfg, model_name)
+    cfg.train = dataclasses.replace(cfg.train, **MODEL_QUICK.get(model_name, {}))
+    return cfg
 
 
 PRESETS = {"paper": paper, "quick": quick}

@@ -124,11 +124,14 @@ class Evaluator:
             for sl in self._batches():
                 seqs = crop_padding(self.inputs[sl]).to(device)
                 target = self.targets[sl].to(device)
+                users = {}
+                if getattr(model, "uses_user_ids", False):  # row index of each user in data.sequences
+                    users = {"users": torch.arange(len(self.targets))[sl].to(device)}
                 if mode == "sampled100":
                     cand = torch.cat([target[:, None], self.negatives[sl].to(device)], 1)
-                    scores = model.score_candidates(seqs, cand).float()  # (B, 101)
+                    scores = model.score_candidates(seqs, cand, **users).float()  # (B, 101)
                 elif mode == "full":
-                    scores = model.score_all(seqs).float()  # (B, N + 1)
+                    scores = model.score_all(seqs, **users).float()  # (B, N + 1)
                     scores = self._exclude_history(scores, sl, target)
                     own = scores.gather(1, target[:, None])
                     out.append(((scores >= own).sum(1) - 1).cpu())  # minus the target itself

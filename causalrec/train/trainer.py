@@ -1,8 +1,9 @@
-"""Training loop: losses (eq. 16-18), early stopping, checkpoints, resume, result JSON."""
+"""Training loop: the loss terms of eq. (16)-(18), early stopping, checkpoints, resume, results."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import time
@@ -11,13 +12,18 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
 
 from causalrec.discovery import AugmentedLagrangian
 from causalrec.models import build_model
-from causalrec.train.batching import crop_padding, training_pairs
+from causalrec.train.batching import (
+    crop_padding,
+    prefix_batch,
+    prefix_samples,
+    training_pairs,
+    training_users,
+)
 from causalrec.train.checkpoint import (
     environment,
     load_checkpoint,
@@ -30,6 +36,7 @@ from causalrec.train.checkpoint import (
 )
 from causalrec.train.config import ExperimentConfig
 from causalrec.train.evaluate import Evaluator
+from causalrec.train.losses import recommendation_loss
 
 log = logging.getLogger(__name__)
 
@@ -48,37 +55,6 @@ def select_device(preference: str = "auto") -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
-
-
-def recommendation_loss(model, hidden: Tensor, targets: Tensor, kind: str, num_negatives: int,
-                        generator: torch.Generator) -> Tensor:
-    """Eq. (17) and variants, averaged over real positions (targets > 0).
-
-    ``bce``: one positive and ``num_negatives`` uniform negatives per position (SASRec);
-    ``bce_full``: positive vs every other item; ``ce``: softmax cross-entropy.
-    """
-    valid = targets > 0  # (B, n)
-    count = valid.sum().clamp_min(1)
-    if kind == "bce":
-        b, n = targets.shape
-        neg = torch.randint(1, model.num_items + 1, (b, n, num_negatives), generator=generator)
-        neg = neg.to(targets.device)
-        pos_logit = model.item_logits(hidden, targets).float()  # (B, n)
-        neg_logit = model.item_logits(hidden, neg).float()  # (B, n, K)
-        per_pos = F.softplus(-pos_logit) + F.softplus(neg_logit).sum(-1)  # -log σ(s+) - log(1-σ(s-))
-        return (per_pos * valid).sum() / count
-    h = hidden[valid]  # (P, D)
-    logits = (h @ model.item_embedding.weight.T).float()  # (P, N + 1)
-    tgt = targets[valid]
-    if kind == "ce":
-        logits[:, 0] = float("-inf")
-        return F.cross_entropy(logits, tgt)
-    if kind == "bce_full":
-        labels = torch.zeros_like(logits)
-        labels.scatter_(1, tgt[:, None], 1.0)
-        per_item = F.binary_cross_entropy_with_logits(logits[:, 1:], labels[:, 1:], reduction="none")
-        return per_item.sum(1).mean()
-    raise ValueError(f"loss={kind!r}; choose bce, bce_full or ce")
 
 
 class Trainer:
@@ -102,7 +78,8 @@ class Trainer:
         tc = config.train
         self.amp = tc.amp == "on" or (tc.amp == "auto" and self.device.type == "cuda")
         seed_everything(tc.seed)
-        self.model = build_model(config.model_name, data, config.model).to(self.device)
+        self.model = build_model(config.model_name, data, config.model, config.baseline)
+        self.model = self.model.to(self.device)
         self.forward = self.model
         if tc.compile == "on" or (tc.compile == "auto" and self.device.type == "cuda"):
             self.forward = torch.compile(self.model)
@@ -111,9 +88,23 @@ class Trainer:
         if self.model.trainable:
             self.optimizer = torch.optim.Adam(self.model.parameters(), lr=tc.lr,
                                               betas=(0.9, tc.beta2), weight_decay=tc.weight_decay)
-        inputs, targets = training_pairs(data.split("train")[0], config.model.max_len)
-        self.train_inputs = torch.from_numpy(inputs)
-        self.train_targets = torch.from_numpy(targets)
+        train_sequences = data.split("train")[0]
+        self.train_sequences = train_sequences
+        self.prefixes: tuple[np.ndarray, np.ndarray] | None = None
+        if tc.train_targets == "last_position":  # one sample per prefix (user, end)
+            self.prefixes = prefix_samples(train_sequences)
+            self.num_train_samples = len(self.prefixes[0])
+        else:  # one sample per user with >= 2 training items
+            inputs, targets = training_pairs(train_sequences, config.model.max_len)
+            self.train_inputs = torch.from_numpy(inputs)
+            self.train_targets = torch.from_numpy(targets)
+            self.train_users = torch.from_numpy(training_users(train_sequences))
+            self.num_train_samples = len(inputs)
+        self.item_weights = None  # ce_sampled: negatives ∝ training count ** sample_alpha
+        if tc.loss == "ce_sampled" and tc.sample_alpha:
+            counts = np.bincount(np.concatenate(train_sequences), minlength=data.num_items + 1)
+            counts[0] = 0
+            self.item_weights = torch.from_numpy(counts.astype(np.float64) ** tc.sample_alpha)
         ml, ev = config.model.max_len, tc.eval_batch_size
         self.valid = Evaluator(data, "valid", ml, seed=tc.eval_seed, batch_size=ev)
         self.test = Evaluator(data, "test", ml, seed=tc.eval_seed, batch_size=ev)
@@ -142,20 +133,23 @@ class Trainer:
         tc, mc = self.config.train, self.config.model
         self.model.train()
         gen = torch.Generator().manual_seed(tc.seed * 1000 + epoch)
-        order = torch.randperm(len(self.train_inputs), generator=gen)
+        order = torch.randperm(self.num_train_samples, generator=gen)
         batches = list(order.split(tc.batch_size))
         if tc.max_steps_per_epoch:
             batches = batches[: tc.max_steps_per_epoch]
         sums: dict[str, float] = {}
         bar = tqdm(batches, desc=f"epoch {epoch}", leave=False, disable=not tc.progress)
         for step, idx in enumerate(bar):
-            seqs, targets = crop_padding(self.train_inputs[idx], self.train_targets[idx])
+            seqs, targets, users = self._batch(idx)
+            seqs, targets = crop_padding(seqs, targets)
             seqs = seqs.to(self.device, non_blocking=True)
             targets = targets.to(self.device, non_blocking=True)
+            kwargs = {"users": users.to(self.device)} if self.model.uses_user_ids else {}
             with self._autocast():
-                enc = self.forward(seqs)
+                enc = self.forward(seqs, **kwargs)
                 terms = {"rec": recommendation_loss(self.model, enc.hidden, targets, tc.loss,
-                                                    tc.num_negatives, gen)}
+                                                    tc.num_negatives, gen, tc.embedding_l2,
+                                                    self.item_weights)}
             if enc.discovery_terms:
                 h = enc.discovery_terms["h"].float().mean()
                 terms["l1"] = mc.lambda_l1 * enc.discovery_terms["l1"].float().mean()
@@ -175,6 +169,14 @@ class Trainer:
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
             bar.set_postfix(loss=f"{float(total.detach()):.4f}")
         return {k: v / max(len(batches), 1) for k, v in sums.items()}
+
+    def _batch(self, idx: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """(inputs (B, max_len), targets (B, max_len), users (B,)) of training samples ``idx``."""
+        if self.prefixes is None:
+            return self.train_inputs[idx], self.train_targets[idx], self.train_users[idx]
+        users, ends = self.prefixes[0][idx.numpy()], self.prefixes[1][idx.numpy()]
+        inputs, targets = prefix_batch(self.train_sequences, users, ends, self.config.model.max_len)
+        return torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(users)
 
     # ---------------------------------------------------------------- checkpoints
     def _checkpoint_state(self) -> dict[str, Any]:
@@ -290,6 +292,8 @@ class Trainer:
             "wall_seconds": wall,
             "lagrangian": self.lagrangian.state_dict(),
             "num_parameters": sum(p.numel() for p in self.model.parameters()),
+            "model_config": _model_config(self.model),
+            "train_samples": self.num_train_samples,
             "environment": environment(self.device),
         }
         if self.out_dir is not None:
@@ -299,3 +303,9 @@ class Trainer:
 
 def _jsonable_stats(stats: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in stats.items()}
+
+
+def _model_config(model) -> dict[str, Any] | None:
+    """The resolved hyperparameters of the model (its config dataclass), for the result JSON."""
+    config = getattr(model, "config", None)
+    return dataclasses.asdict(config) if dataclasses.is_dataclass(config) else None
