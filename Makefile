@@ -49,11 +49,14 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check causalrec tests
 
+# Two pytest workers on two cores: one BLAS/OpenMP thread each, or threads spin against each other.
+ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+
 unit: $(STAMP)
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests --ignore=tests/browser
+	$(ONE_THREAD) $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests --ignore=tests/browser
 
 nbval: $(STAMP)
-	CAUSALREC_QUICK=1 $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --nbval-lax \
+	CAUSALREC_QUICK=1 $(ONE_THREAD) $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --nbval-lax \
 		--nbval-cell-timeout=600 --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
 
 browser: $(STAMP)
