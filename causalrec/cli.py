@@ -266,7 +266,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     command = "causalrec " + shlex.join(args.argv)
     table = run_compare(models, args.dataset, args.preset, args.seed, args.epochs, args.data_dir,
                         args.device or "auto", parse_overrides(args.set), out, args.runs,
-                        isolate=not args.in_process, reuse=args.reuse, command=command)
+                        isolate=not args.in_process, reuse=args.reuse, resume=args.resume,
+                        command=command)
     print(format_markdown(table))
     print(f"written: {out / 'compare.json'} and {out / 'compare.md'}")
     return 1 if any(r["status"].startswith("failed") for r in table["rows"]) else 0
@@ -323,6 +324,9 @@ def make_parser() -> argparse.ArgumentParser:
     compare.add_argument("--runs", default="runs/compare", help="folder for the per-model run folders")
     compare.add_argument("--reuse", action="store_true",
                          help="keep finished runs whose saved config is identical (resume a comparison)")
+    compare.add_argument("--resume", action="store_true",
+                         help="continue unfinished runs from their checkpoints (e.g. after raising "
+                              "an epoch cap with --set MODEL:train.epochs=N)")
     compare.add_argument("--in-process", action="store_true",
                          help="train every model in this process (faster start; peak memory cumulative)")
     compare.set_defaults(func=cmd_compare)

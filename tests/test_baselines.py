@@ -290,6 +290,20 @@ def test_user_ids_skip_users_without_a_training_pair():
     assert seqs[0, -1] == 2 and targets[0, -1] == 3  # user 2 trains on items 2 -> 3
 
 
+def test_trainer_builds_each_objective(synthetic_small):
+    train = synthetic_small.split("train")[0]
+    gru = Trainer(quick("synthetic", "gru4rec"), data=synthetic_small)
+    counts = np.bincount(np.concatenate(train), minlength=synthetic_small.num_items + 1)
+    np.testing.assert_allclose(gru.item_weights[1:].numpy(), counts[1:] ** 0.5)
+    assert gru.item_weights[0] == 0
+    cfg = quick("synthetic", "bsarec")
+    cfg.train.max_steps_per_epoch = 1
+    bsa = Trainer(cfg, data=synthetic_small)
+    assert bsa.prefixes is not None  # one sample per training prefix
+    assert bsa.num_train_samples == sum(len(s) - 1 for s in train)
+    assert np.isfinite(bsa.train_epoch(1)["rec"])
+
+
 # ------------------------------------------------------------------ they learn
 BASELINES = ("bpr_mf", "gru4rec", "stamp", "narm", "bsarec")
 

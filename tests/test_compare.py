@@ -117,3 +117,19 @@ def test_compare_trains_each_model_in_its_own_process(tmp_path, capsys):
     row = table["rows"][0]
     assert row["model"] == "most_popular" and row["status"] == "rerun" and row["epochs"] == 0
     assert table["isolated_processes"] and row["peak_memory_mb"] > 0
+
+
+def test_compare_resume_continues_a_capped_run(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    base = ["compare", "--dataset", "synthetic", "--preset", "quick", "--models", "bpr_mf",
+            "--in-process", "--out", str(tmp_path / "out"), "--runs", str(runs)]
+    assert main(base + ["--epochs", "2"]) == 0
+    run = runs / "synthetic" / "bpr_mf-seed42"
+    first = [json.loads(line)["epoch"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert first == [1, 2]
+    assert main(base + ["--set", "bpr_mf:train.epochs=3", "--resume"]) == 0
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in lines] == [1, 2, 3]  # continued, not restarted
+    table = json.loads((tmp_path / "out" / "compare.json").read_text())
+    assert table["rows"][0]["epochs"] == 3
+    capsys.readouterr()

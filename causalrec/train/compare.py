@@ -103,26 +103,31 @@ def compare_configs(models: list[str], dataset: str, preset_name: str = "paper",
     return configs
 
 
-def _train_in_process(config: dict[str, Any], run_dir: str) -> dict[str, Any]:
+def _train_in_process(config: dict[str, Any], run_dir: str, resume: bool = False) -> dict[str, Any]:
     from causalrec.train.trainer import Trainer
 
-    return Trainer(ExperimentConfig.from_dict(config), out_dir=run_dir).fit()
+    return Trainer(ExperimentConfig.from_dict(config), out_dir=run_dir).fit(resume=resume)
 
 
-def _train_worker(config: dict[str, Any], run_dir: str) -> None:
+def _train_worker(config: dict[str, Any], run_dir: str, resume: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    _train_in_process(config, run_dir)
+    _train_in_process(config, run_dir, resume)
 
 
-def train_one(cfg: ExperimentConfig, run_dir: Path, isolate: bool = True) -> dict[str, Any]:
-    """Train ``cfg`` into ``run_dir`` and return its result (RuntimeError if the run failed)."""
+def train_one(cfg: ExperimentConfig, run_dir: Path, isolate: bool = True,
+              resume: bool = False) -> dict[str, Any]:
+    """Train ``cfg`` into ``run_dir`` and return its result (RuntimeError if the run failed).
+
+    ``resume`` continues from ``run_dir/checkpoint.pt`` (e.g. after raising an epoch cap).
+    """
     if not isolate:
-        return _train_in_process(cfg.to_dict(), str(run_dir))
+        return _train_in_process(cfg.to_dict(), str(run_dir), resume)
     result_path = run_dir / "result.json"
     if result_path.exists():
         result_path.unlink()
     process = multiprocessing.get_context("spawn").Process(
-        target=_train_worker, args=(cfg.to_dict(), str(run_dir)), name=f"train-{cfg.model_name}")
+        target=_train_worker, args=(cfg.to_dict(), str(run_dir), resume),
+        name=f"train-{cfg.model_name}")
     process.start()
     process.join()
     if process.exitcode != 0 or not result_path.exists():
@@ -167,12 +172,13 @@ def run_compare(models: list[str], dataset: str, preset_name: str = "paper", see
                 epochs: int | None = None, data_dir: str | None = None, device: str = "auto",
                 overrides: dict[str, dict[str, Any]] | None = None, out_dir: str | Path | None = None,
                 runs_dir: str | Path = "runs/compare", isolate: bool = True, reuse: bool = False,
-                command: str | None = None) -> dict[str, Any]:
+                resume: bool = False, command: str | None = None) -> dict[str, Any]:
     """Train ``models`` on ``dataset`` (one seed) and return the table; write it to ``out_dir``.
 
     ``reuse`` keeps a finished run whose saved config equals this one (to continue a
-    comparison that was interrupted). A model whose training fails gets a row with
-    ``status`` "failed: ..." and the others still run.
+    comparison that was interrupted); ``resume`` continues every other run from its last
+    checkpoint (for example after raising a model's epoch cap). A model whose training
+    fails gets a row with ``status`` "failed: ..." and the others still run.
     """
     from causalrec.models.baselines import NOT_RERUN
     from causalrec.train.checkpoint import environment
@@ -187,7 +193,7 @@ def run_compare(models: list[str], dataset: str, preset_name: str = "paper", see
         if result is None:
             log.info("compare: training %s on %s (seed %d) in %s", name, dataset, seed, run_dir)
             try:
-                result = train_one(cfg, run_dir, isolate)
+                result = train_one(cfg, run_dir, isolate, resume)
             except Exception as err:  # noqa: BLE001 - recorded in the table, the others still run
                 log.error("compare: %s failed: %s", name, err)
                 rows[name] = {"model": name, "name": DISPLAY_NAMES.get(name, name),
@@ -264,10 +270,11 @@ def format_markdown(table: dict[str, Any]) -> str:
             continue
         s, f = row["test"]["sampled100"], row["test"]["full"]
         early = "yes" if row["stopped_early"] else f"no (cap {row['epoch_cap']})"
+        loss = row["loss"]
         if row["epochs"] == 0:
-            early = "n/a (no training)"
+            early, loss = "n/a (no training)", "-"
         lines.append(
-            f"| {row['name']} | {row['loss']} | {row['epochs']} ({row['best_epoch']}) | {early} | "
+            f"| {row['name']} | {loss} | {row['epochs']} ({row['best_epoch']}) | {early} | "
             f"{_fmt(row['seconds_per_epoch'], 2)} | {row['peak_memory_mb']:.0f} | {_fmt(s['HR@10'])} | "
             f"{_fmt(s['NDCG@10'])} | {_fmt(f['HR@10'])} | {_fmt(f['NDCG@10'])} | {p_hr} | {p_ndcg} |")
     lines += ["", "Notes:", ""]
