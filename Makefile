@@ -36,7 +36,7 @@ BOOK_ARGS := $(if $(filter 1,$(CAUSALREC_QUICK)),--path-output _build/quick,)
 BOOK_HTML := $(if $(filter 1,$(CAUSALREC_QUICK)),_build/quick/_build/html,_build/html)
 
 book: $(STAMP) vendor
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
+	$(ONE_THREAD) $(VENV)/bin/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
 	@echo "The book: $(BOOK_HTML)/index.html"
 
 vendor:
@@ -49,7 +49,8 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check causalrec tests
 
-# Two pytest workers on two cores: one BLAS/OpenMP thread each, or threads spin against each other.
+# One BLAS/OpenMP thread per process: two pytest workers share two cores, and the chapters'
+# small models gain little from a second thread but lose minutes when another job holds a core.
 ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
 unit: $(STAMP)
