@@ -98,6 +98,9 @@ def test_compare_writes_one_table_with_provenance(tmp_path, capsys):
     for mode in ("sampled100", "full"):
         assert set(gru["test"][mode]) == {"HR@10", "NDCG@10"}
     assert gru["peak_memory_mb"] > 0
+    assert gru["history"]["epoch"] == [1] and gru["history"]["valid_NDCG@10"][0] is not None
+    assert gru["train_seconds"] == pytest.approx(gru["history"]["seconds"][0], abs=1e-3)
+    assert rows["most_popular"]["history"] is None  # nothing trained, no per-epoch record
     assert rows["causer"]["status"] == "not rerun" and "public code" in rows["causer"]["reason"]
     md = (out / "compare.md").read_text()
     assert md == format_markdown(table)
@@ -107,6 +110,9 @@ def test_compare_writes_one_table_with_provenance(tmp_path, capsys):
     before = (runs / "synthetic" / "gru4rec-seed3" / "result.json").stat().st_mtime_ns
     assert main(args + ["--reuse"]) == 0
     assert (runs / "synthetic" / "gru4rec-seed3" / "result.json").stat().st_mtime_ns == before
+    again = json.loads((out / "compare.json").read_text())
+    assert again["reused"] == ["most_popular", "gru4rec"] and table["reused"] == []
+    assert "it reused the finished runs of most_popular, gru4rec" in (out / "compare.md").read_text()
     capsys.readouterr()
 
 
@@ -131,5 +137,7 @@ def test_compare_resume_continues_a_capped_run(tmp_path, capsys):
     lines = (run / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["epoch"] for line in lines] == [1, 2, 3]  # continued, not restarted
     table = json.loads((tmp_path / "out" / "compare.json").read_text())
-    assert table["rows"][0]["epochs"] == 3
+    row = table["rows"][0]
+    assert row["epochs"] == 3 and row["history"]["epoch"] == [1, 2, 3]
+    assert row["train_seconds"] == pytest.approx(sum(row["history"]["seconds"]), abs=1e-3)
     capsys.readouterr()

@@ -11,17 +11,24 @@ from causalrec.train.config import (
     preset,
     quick,
 )
-from causalrec.train.evaluate import Evaluator, metrics_from_ranks, sample_negatives
 
-_LAZY = {"NonFiniteLossError", "Trainer", "select_device"}
+# Loaded on first use: the trainer imports the models, which import this package's config,
+# and both import torch, which the configuration (and ``causalrec --help``) does not need.
+_LAZY = {
+    "NonFiniteLossError": "trainer",
+    "Trainer": "trainer",
+    "select_device": "trainer",
+    "Evaluator": "evaluate",
+    "metrics_from_ranks": "evaluate",
+    "sample_negatives": "evaluate",
+}
 
 
 def __getattr__(name: str):
-    # The trainer imports the models, which import this package's config: load it lazily.
     if name in _LAZY:
-        from causalrec.train import trainer
+        import importlib
 
-        return getattr(trainer, name)
+        return getattr(importlib.import_module(f"causalrec.train.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'causalrec.train' has no attribute {name!r}")
 
 

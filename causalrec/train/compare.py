@@ -144,6 +144,29 @@ def _reusable(run_dir: Path, cfg: ExperimentConfig) -> dict[str, Any] | None:
     return result if result.get("config") == json.loads(json.dumps(cfg.to_dict())) else None
 
 
+def training_history(run_dir: Path) -> dict[str, list[float]] | None:
+    """Per-epoch training seconds, loss and validation HR@10 / NDCG@10 from ``metrics.jsonl``.
+
+    The validation metrics are those early stopping watched (the preset's ``train.eval``
+    protocol); epochs without an evaluation get ``None``. ``None`` when there is no file.
+    """
+    path = Path(run_dir) / "metrics.jsonl"
+    if not path.exists():
+        return None
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not records:
+        return None
+    valid = [r.get("valid") or {} for r in records]
+    return {
+        "epoch": [r["epoch"] for r in records],
+        "seconds": [round(r["seconds"], 4) for r in records],
+        "loss": [r["loss"].get("total") if isinstance(r["loss"], dict) else r["loss"]
+                 for r in records],
+        "valid_HR@10": [v.get("HR@10") for v in valid],
+        "valid_NDCG@10": [v.get("NDCG@10") for v in valid],
+    }
+
+
 def result_row(name: str, result: dict[str, Any]) -> dict[str, Any]:
     """One table row from a trainer result."""
     cfg = result["config"]["train"]
@@ -157,6 +180,7 @@ def result_row(name: str, result: dict[str, Any]) -> dict[str, Any]:
         "epoch_cap": cfg["epochs"],
         "seconds_per_epoch": result["mean_epoch_seconds"],
         "wall_seconds": result["wall_seconds"],
+        "train_seconds": float(sum(result.get("epoch_seconds") or [])),
         "peak_memory_mb": result["peak_memory_mb"],
         "loss": cfg["loss"],
         "train_targets": cfg.get("train_targets", "every_position"),
@@ -186,6 +210,7 @@ def run_compare(models: list[str], dataset: str, preset_name: str = "paper", see
 
     configs = compare_configs(models, dataset, preset_name, seed, epochs, data_dir, device, overrides)
     rows: dict[str, dict[str, Any]] = {}
+    reused: list[str] = []
     started = time.time()
     for name, cfg in configs.items():
         run_dir = Path(runs_dir) / dataset / f"{name}-seed{seed}"
@@ -201,8 +226,10 @@ def run_compare(models: list[str], dataset: str, preset_name: str = "paper", see
                 continue
         else:
             log.info("compare: reusing %s", run_dir / "result.json")
+            reused.append(name)
         rows[name] = result_row(name, result)
         rows[name]["run_dir"] = str(run_dir)
+        rows[name]["history"] = training_history(run_dir)
         rows[name]["config"] = result["config"]
         rows[name]["model_config"] = result.get("model_config")
     for name, reason in NOT_RERUN.items():
@@ -223,6 +250,7 @@ def run_compare(models: list[str], dataset: str, preset_name: str = "paper", see
         "total_wall_seconds": time.time() - started,
         "environment": environment(select_device(device)),
         "isolated_processes": isolate,
+        "reused": reused,
         "paper_column": "filled" if paper else "TODO: the paper's Table 2 numbers are not filled in",
         "rows": [rows[m] for m in order],
     }
@@ -233,6 +261,10 @@ def run_compare(models: list[str], dataset: str, preset_name: str = "paper", see
 
 def _fmt(value: float | None, digits: int = 4) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _train_hours(table: dict[str, Any]) -> float:
+    return sum(r.get("train_seconds") or 0.0 for r in table["rows"]) / 3600
 
 
 def format_markdown(table: dict[str, Any]) -> str:
@@ -247,7 +279,11 @@ def format_markdown(table: dict[str, Any]) -> str:
         f"- git commit: `{env.get('git_commit')}`; causalrec {env['causalrec']}, torch {env['torch']}, "
         f"Python {env['python']}",
         f"- machine: {env['platform']}; device {env['device']}: {device}",
-        f"- created {table['created']}; total wall time {table['total_wall_seconds'] / 60:.1f} min",
+        f"- created {table['created']}; wall time of this invocation "
+        f"{table['total_wall_seconds'] / 60:.1f} min"
+        + (f" (it reused the finished runs of {', '.join(table['reused'])})" if table.get("reused") else "")
+        + f"; training time of all models {_train_hours(table):.2f} h (sum of epoch seconds, "
+        "evaluation excluded)",
         f"- preset `{table['preset']}`, seed {table['seed']}, epoch cap "
         f"{table['epoch_cap'] or 'from the preset'}; per-model overrides: "
         f"{json.dumps(table['overrides']) if table['overrides'] else 'none'}",

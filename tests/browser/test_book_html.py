@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / os.environ.get("CAUSALREC_BOOK_HTML", "_build/html")
-CHAPTERS = ["01_data", "02_scm_attention", "03_causal_discovery", "04_causalbooster"]
+CHAPTERS = ["01_data", "02_scm_attention", "03_causal_discovery", "04_causalbooster", "05_baselines"]
 REQUIRED = os.environ.get("CAUSALREC_BROWSER") == "1"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
