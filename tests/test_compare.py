@@ -141,3 +141,29 @@ def test_compare_resume_continues_a_capped_run(tmp_path, capsys):
     assert row["epochs"] == 3 and row["history"]["epoch"] == [1, 2, 3]
     assert row["train_seconds"] == pytest.approx(sum(row["history"]["seconds"]), abs=1e-3)
     capsys.readouterr()
+
+
+def test_reuse_ignores_the_cap_of_an_early_stopped_run(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    base = ["compare", "--dataset", "synthetic", "--preset", "quick", "--models", "bpr_mf",
+            "--in-process", "--out", str(tmp_path / "out"), "--runs", str(runs),
+            "--set", "bpr_mf:train.patience=1"]
+    assert main(base + ["--epochs", "50"]) == 0
+    result = runs / "synthetic" / "bpr_mf-seed42" / "result.json"
+    first = json.loads(result.read_text())
+    assert first["stopped_early"] and first["epochs_run"] < 50
+    stamp = result.stat().st_mtime_ns
+    # it stopped before either cap, so a higher cap asks for the same run: reused
+    assert main(base + ["--epochs", "80", "--reuse"]) == 0
+    assert result.stat().st_mtime_ns == stamp
+    assert json.loads((tmp_path / "out" / "compare.json").read_text())["reused"] == ["bpr_mf"]
+    # a cap at or below its last epoch would have cut it: trained again
+    assert main(base + ["--epochs", str(first["epochs_run"] - 1), "--reuse"]) == 0
+    assert result.stat().st_mtime_ns != stamp
+    again = json.loads(result.read_text())
+    assert not again["stopped_early"] and again["epochs_run"] == first["epochs_run"] - 1
+    # ... and that capped run is not reused under a higher cap either
+    stamp = result.stat().st_mtime_ns
+    assert main(base + ["--epochs", "80", "--reuse"]) == 0
+    assert result.stat().st_mtime_ns != stamp
+    capsys.readouterr()

@@ -137,11 +137,23 @@ def train_one(cfg: ExperimentConfig, run_dir: Path, isolate: bool = True,
 
 
 def _reusable(run_dir: Path, cfg: ExperimentConfig) -> dict[str, Any] | None:
+    """The finished result in ``run_dir`` if it is the run ``cfg`` asks for, else None.
+
+    The saved configuration must equal ``cfg``, except the epoch cap of a run that stopped
+    early: it ended before its cap, so any cap above its last epoch gives the same run.
+    """
     path = run_dir / "result.json"
     if not path.exists():
         return None
     result = json.loads(path.read_text())
-    return result if result.get("config") == json.loads(json.dumps(cfg.to_dict())) else None
+    saved, wanted = result.get("config"), json.loads(json.dumps(cfg.to_dict()))
+    if saved == wanted:
+        return result
+    if not (saved and result.get("stopped_early") and result["epochs_run"] < wanted["train"]["epochs"]):
+        return None
+    saved = copy.deepcopy(saved)
+    saved["train"]["epochs"] = wanted["train"]["epochs"]
+    return result if saved == wanted else None
 
 
 def training_history(run_dir: Path) -> dict[str, list[float]] | None:
